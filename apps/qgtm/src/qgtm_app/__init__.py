@@ -1,0 +1,1 @@
+"""The QGTM composition root: the ``qgtm`` CLI and the daemon wiring."""

@@ -1,0 +1,5 @@
+"""``python -m qgtm_app``."""
+
+from qgtm_app.cli import main
+
+main()

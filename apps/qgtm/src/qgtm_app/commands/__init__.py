@@ -1,0 +1,1 @@
+"""Command groups of the ``qgtm`` CLI, one module each; ``cli`` registers them."""
