@@ -97,6 +97,9 @@ class Universe(Mapping[InstrumentId, Instrument]):
             msg = f"unknown instrument {key!r} (known: {known})"
             raise ConfigError(msg) from None
 
+    def __contains__(self, key: object) -> bool:
+        return key in self._by_id
+
     def __iter__(self) -> Iterator[InstrumentId]:
         return iter(self._by_id)
 
