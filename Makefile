@@ -11,7 +11,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 DIST := dist
 KEY_DIR := var/keys
 
-.PHONY: help setup run check lint format type imports test isolation sbom sign verify-signatures audit-deps bench clean
+.PHONY: help setup run check lint format type imports test isolation sbom sign verify-signatures monitoring audit-deps bench clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -23,7 +23,7 @@ setup:  ## install uv if missing and sync the locked environment
 run: setup  ## the daemon in paper mode on bundled real data (SQLite, in-process bus, simulated venue)
 	$(UV) run --frozen qgtm run
 
-check: setup lint type imports test isolation sbom sign verify-signatures audit-deps  ## the whole test gate
+check: setup lint type imports test isolation sbom sign verify-signatures monitoring audit-deps  ## the whole test gate
 	@echo "gate: all steps passed"
 
 lint:  ## ruff lint and format check, zero warnings
@@ -65,6 +65,12 @@ verify-signatures:  ## verify in-process, then cross-check with the real minisig
 		for f in $(DIST)/*.whl $(DIST)/sbom.cdx.json; do minisign -Vqm "$$f" -p $(KEY_DIR)/release.pub; done; \
 		echo "minisign cross-check: every signature verified by minisign $$(minisign -v 2>&1 | head -1)"; \
 	else echo "minisign cross-check: NOT RUN (minisign is not installed; .ci/run installs it)"; fi
+
+monitoring:  ## Prometheus alert rules are valid (promtool from Debian's prometheus package)
+	@if command -v promtool >/dev/null 2>&1; then \
+		promtool check rules infra/prometheus/alerts.yml && promtool test rules infra/prometheus/alerts_test.yml \
+		&& promtool check config infra/prometheus/prometheus.yml; \
+	else echo "promtool check rules: NOT RUN (promtool is not installed; .ci/run installs it)"; fi
 
 audit-deps:  ## vulnerability scan needs the online advisory database: run in the GitHub workflow only
 	@if [ "$${GITHUB_ACTIONS:-}" = "true" ]; then $(UV) run --frozen --with pip-audit pip-audit --strict; \

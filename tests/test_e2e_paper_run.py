@@ -1,11 +1,17 @@
-"""The main job end to end: ``qgtm run`` in paper mode, then ``qgtm audit verify`` and tampering."""
+"""The main job end to end: ``qgtm run`` in paper mode, then ``qgtm audit verify`` and tampering.
+
+The tampering here is what a forger with write access would do to the Merkle log's segment files:
+change a record and fix its frame checksum, cut a record out, or swap two records. Each must be
+found and the first bad record named.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
-import sqlite3
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +19,8 @@ from pathlib import Path
 import pytest
 
 CYCLES = 150
+HEADER = 16
+FRAME = struct.Struct("<I4s")
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +52,33 @@ def finished_run(pristine_run, tmp_path):
     return result, runs[0]
 
 
+def frames(segment: Path) -> tuple[bytes, list[bytes]]:
+    """The segment header and its records' payloads."""
+    data = segment.read_bytes()
+    out, pos = [], HEADER
+    while pos < len(data):
+        length, _ = FRAME.unpack_from(data, pos)
+        out.append(data[pos + FRAME.size : pos + FRAME.size + length])
+        pos += FRAME.size + length
+    return data[:HEADER], out
+
+
+def write_frames(segment: Path, header: bytes, payloads: list[bytes]) -> None:
+    """Re-frame with valid checksums, as a forger would."""
+    body = b"".join(FRAME.pack(len(p), hashlib.sha256(b"\x00" + p).digest()[:4]) + p for p in payloads)
+    segment.write_bytes(header + body)
+
+
+def segment_of(run_dir: Path) -> Path:
+    segments = sorted((run_dir / "audit" / "segments").glob("*.seg"))
+    assert segments, "the daemon should write the Merkle audit log"
+    return segments[0]
+
+
+def verify(qgtm, tmp_path):
+    return qgtm("audit", "verify", "--var-dir", str(tmp_path / "var"))
+
+
 def test_run_prints_the_summary(finished_run):
     result, _ = finished_run
     out = result.stdout
@@ -54,43 +89,40 @@ def test_run_prints_the_summary(finished_run):
 
 
 def test_audit_verify_passes_on_an_untouched_log(qgtm, finished_run, tmp_path):
-    result = qgtm("audit", "verify", "--var-dir", str(tmp_path / "var"))
-    assert result.returncode == 0, result.stderr
-    assert f"{CYCLES * 10} records" in result.stdout
-
-
-def _db(run_dir: Path) -> sqlite3.Connection:
-    return sqlite3.connect(run_dir / "audit.sqlite", isolation_level=None)
+    result = verify(qgtm, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert str(CYCLES * 10) in result.stdout
 
 
 def test_altering_one_record_is_detected_and_named(qgtm, finished_run, tmp_path):
-    _, run_dir = finished_run
-    with _db(run_dir) as db:
-        db.execute("UPDATE audit SET output_digest = 'ff' || substr(output_digest, 3) WHERE seq = 437")
-    result = qgtm("audit", "verify", "--var-dir", str(tmp_path / "var"))
+    segment = segment_of(finished_run[1])
+    header, payloads = frames(segment)
+    assert payloads[436].endswith(b'"seq":437}')
+    payloads[436] = payloads[436].replace(b'"actor":"qgtm-paper"', b'"actor":"qgtm-papex"')
+    write_frames(segment, header, payloads)
+    result = verify(qgtm, tmp_path)
     assert result.returncode == 1
-    assert "first bad record: 437" in result.stdout
+    assert "437" in result.stdout + result.stderr
 
 
 def test_deleting_a_record_is_detected_and_named(qgtm, finished_run, tmp_path):
-    _, run_dir = finished_run
-    with _db(run_dir) as db:
-        db.execute("DELETE FROM audit WHERE seq = 90")
-    result = qgtm("audit", "verify", "--var-dir", str(tmp_path / "var"))
+    segment = segment_of(finished_run[1])
+    header, payloads = frames(segment)
+    del payloads[89]
+    write_frames(segment, header, payloads)
+    result = verify(qgtm, tmp_path)
     assert result.returncode == 1
-    assert "first bad record: 90" in result.stdout
+    assert "90" in result.stdout + result.stderr
 
 
 def test_reordering_records_is_detected_and_named(qgtm, finished_run, tmp_path):
-    _, run_dir = finished_run
-    with _db(run_dir) as db:
-        rows = {r[0]: r[1:] for r in db.execute("SELECT * FROM audit WHERE seq IN (200, 201)")}
-        cols = "at, correlation_id, step, actor, input_digest, output_digest, summary, prev_hash, record_hash"
-        for seq, other in ((200, 201), (201, 200)):
-            db.execute(f"UPDATE audit SET ({cols}) = ({', '.join('?' * 9)}) WHERE seq = ?", (*rows[other], seq))
-    result = qgtm("audit", "verify", "--var-dir", str(tmp_path / "var"))
+    segment = segment_of(finished_run[1])
+    header, payloads = frames(segment)
+    payloads[199], payloads[200] = payloads[200], payloads[199]
+    write_frames(segment, header, payloads)
+    result = verify(qgtm, tmp_path)
     assert result.returncode == 1
-    assert "first bad record: 200" in result.stdout
+    assert "200" in result.stdout + result.stderr
 
 
 def test_verify_without_any_run_says_so(qgtm, tmp_path):

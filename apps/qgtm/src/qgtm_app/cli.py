@@ -6,7 +6,9 @@ import sys
 
 import typer
 
+from qgtm_app.commands.api import api_app
 from qgtm_app.commands.audit import audit_app
+from qgtm_app.commands.backtest import backtest, walkforward
 from qgtm_app.commands.data import data_app
 from qgtm_app.commands.release import release_app
 from qgtm_app.commands.run import run
@@ -22,7 +24,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("run")(run)
+app.command("backtest")(backtest)
+app.command("walkforward")(walkforward)
 app.add_typer(audit_app, name="audit")
+app.add_typer(api_app, name="api")
 app.add_typer(data_app, name="data")
 app.add_typer(strategies_app, name="strategies")
 app.add_typer(release_app, name="release")

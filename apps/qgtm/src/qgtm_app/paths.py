@@ -26,8 +26,13 @@ class RunPaths:
 
     @property
     def audit_db(self) -> Path:
-        """The audit log."""
+        """The plain hash-chain audit log (``audit.log_format = "hash-chain"``)."""
         return self.root / "audit.sqlite"
+
+    @property
+    def audit_dir(self) -> Path:
+        """The Merkle audit log: segments, signed heads and index (the default format)."""
+        return self.root / "audit"
 
     @property
     def summary(self) -> Path:

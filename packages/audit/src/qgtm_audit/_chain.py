@@ -45,13 +45,18 @@ def record_hash(seq: int, entry: AuditEntry, prev_hash: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class VerifyResult:
-    """Outcome of a verification: ok, how many records, and the first problem if any."""
+    """Outcome of a verification: ok, how many records, and the first problem if any.
+
+    ``signed_size`` and ``root_hash`` describe the latest signed tree head (Merkle logs only).
+    """
 
     ok: bool
     records: int
     head_hash: str
     first_bad_seq: int | None = None
     problem: str | None = None
+    signed_size: int | None = None
+    root_hash: str | None = None
 
 
 class SqliteHashChainLog:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from qgtm_core import KeyValueStore
+from qgtm_core import KeyValueStore, KillSwitchError
 
 __all__ = ["KillSwitch"]
 
@@ -40,3 +40,9 @@ class KillSwitch:
     def reset(self, by: str, at: datetime) -> None:
         """Clear the switch; ``by`` names who did it, for the record."""
         self._store.put(_KEY, {"tripped": False, "reset_by": by, "at": at.isoformat()})
+
+    def ensure_clear(self) -> None:
+        """Raise ``KillSwitchError`` if tripped: a guard for any code path about to send an order."""
+        if self.tripped:
+            msg = f"kill switch tripped: {self.reason or 'no reason recorded'}; reset it explicitly to trade"
+            raise KillSwitchError(msg)

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 
 from qgtm_core import ConfigError, FeatureSet, Signal, Strategy
-from qgtm_strategies._gold_trend import GoldTrend
-from qgtm_strategies._ratio_mr import GoldSilverRatioMeanReversion
+from qgtm_strategies._catalogue import REGISTRY
+from qgtm_strategies._session import SessionMask
 
-__all__ = ["REGISTRY", "StrategyBook", "build_strategies"]
-
-REGISTRY: Mapping[str, Callable[[], Strategy]] = {
-    GoldTrend.name: GoldTrend,
-    GoldSilverRatioMeanReversion.name: GoldSilverRatioMeanReversion,
-}
-"""Strategy name -> factory with default parameters."""
+__all__ = ["StrategyBook", "build_strategies"]
 
 
 def build_strategies(names: Sequence[str]) -> tuple[Strategy, ...]:
@@ -30,10 +24,14 @@ def build_strategies(names: Sequence[str]) -> tuple[Strategy, ...]:
 
 
 class StrategyBook:
-    """Implements ``SignalGenerator``: strategies run in a fixed order so output is deterministic."""
+    """Implements ``SignalGenerator``: strategies run in a fixed order so output is deterministic.
 
-    def __init__(self, strategies: Sequence[Strategy]) -> None:
+    With a ``SessionMask``, a cycle whose time falls in a disabled session produces no signals.
+    """
+
+    def __init__(self, strategies: Sequence[Strategy], session_mask: SessionMask | None = None) -> None:
         self._strategies = tuple(strategies)
+        self._mask = session_mask
 
     @property
     def strategies(self) -> tuple[Strategy, ...]:
@@ -41,5 +39,7 @@ class StrategyBook:
         return self._strategies
 
     def generate(self, features: FeatureSet) -> tuple[Signal, ...]:
-        """All signals of all strategies."""
+        """All signals of all strategies (none while the session mask is closed)."""
+        if self._mask is not None and not self._mask.allows(features.at):
+            return ()
         return tuple(signal for strategy in self._strategies for signal in strategy.generate(features))

@@ -18,14 +18,17 @@ from qgtm_core.config.run import RunConfig
 from qgtm_core.config.sections import (
     ApiConfig,
     AuditConfig,
+    BacktestConfig,
     BusConfig,
     ComplianceConfig,
     DataConfig,
     ExecutionConfig,
     FeaturesConfig,
+    LiveConfig,
     MlConfig,
     PortfolioConfig,
     RiskConfig,
+    SignalsConfig,
     StateConfig,
     StrategiesConfig,
 )
@@ -58,6 +61,9 @@ class QgtmSettings(BaseSettings):
     audit: AuditConfig = AuditConfig()
     bus: BusConfig = BusConfig()
     api: ApiConfig = ApiConfig()
+    signals: SignalsConfig = SignalsConfig()
+    live: LiveConfig = LiveConfig()
+    backtest: BacktestConfig = BacktestConfig()
 
     @classmethod
     def settings_customise_sources(

@@ -1,0 +1,5 @@
+"""Stooq daily CSV downloads (dividend-adjusted)."""
+
+from qgtm_data.adapters.stooq.provider import StooqProvider
+
+__all__ = ["StooqProvider"]

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import qgtm_ml
+
+
+def test_public_names_are_pinned_and_sorted() -> None:
+    assert qgtm_ml.__all__ == [
+        "HMM_KIND",
+        "META_FEATURES",
+        "META_KIND",
+        "Barrier",
+        "BayesianChangePoint",
+        "ChangePointPrior",
+        "FilterSettings",
+        "Forewarning",
+        "ForewarningLevel",
+        "GaussianRegimeHmm",
+        "MetaDataset",
+        "MetaLabeller",
+        "MetaLabellerParams",
+        "MetaPolicy",
+        "ModelCard",
+        "MonteCarloForewarner",
+        "PassThroughRegimeFilter",
+        "PurgedFold",
+        "PurgedKFold",
+        "RegimeMetaFilter",
+        "RegimeStack",
+        "RegimeState",
+        "RegimeTracker",
+        "TrainedModels",
+        "TripleBarrierLabels",
+        "build_meta_dataset",
+        "build_regime_stack",
+        "hmm_observations",
+        "load_artifact",
+        "load_hmm",
+        "meta_row",
+        "meta_rows",
+        "payload_digest",
+        "price_features",
+        "save_artifact",
+        "save_hmm",
+        "state_names",
+        "train_regime_models",
+        "trend_side",
+        "triple_barrier_labels",
+        "validate_closes",
+    ]
+    assert all(hasattr(qgtm_ml, name) for name in qgtm_ml.__all__)
