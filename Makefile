@@ -18,7 +18,7 @@ help:  ## list targets
 
 setup:  ## install uv if missing and sync the locked environment
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
-	$(UV) sync --frozen --all-packages --all-groups
+	$(UV) sync --locked --all-packages --all-groups
 
 run: setup  ## the daemon in paper mode on bundled real data (SQLite, in-process bus, simulated venue)
 	$(UV) run --frozen qgtm run

@@ -78,6 +78,7 @@ def test_executor_choice() -> None:
     assert executor_for(None).name == "process-pool"
     assert executor_for("", 2).name == "process-pool"
     assert executor_for("local").name == "ray"
+    assert os.environ["RAY_ENABLE_UV_RUN_RUNTIME_ENV"] == "0"  # set before ray is imported
     assert ProcessPoolTaskExecutor().map(abs, []) == []
 
 
@@ -89,7 +90,6 @@ def test_ray_executor_on_a_local_instance(gld_feed: BarFeed) -> None:
     start later and Ray aborts its own start-up. Only that Ray start-up failure skips, with its reason;
     any failure after Ray is up (pickling, ordering, results) fails the test.
     """
-    os.environ["RAY_ENABLE_UV_RUN_RUNTIME_ENV"] = "0"
     objective = functools.partial(ma_cross_returns, gld_feed)
     ray = RayTaskExecutor("local", num_cpus=1)
     grid = {"fast": [10], "slow": [50, 100]}

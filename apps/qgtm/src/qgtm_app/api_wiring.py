@@ -2,7 +2,8 @@
 
 The API package never opens our stores; this module does, in the app, where importing several
 packages is allowed. A run directory holds ``state.sqlite`` (OMS orders, fills and key-value
-state such as the kill switch), ``audit.sqlite`` (the daemon's audit chain, read-only here) and
+state such as the kill switch), ``audit/`` (the daemon's Merkle audit log, read-only here;
+``audit.sqlite`` for hash-chain runs) and
 ``summary.json``; the API's own writes go to ``api-audit.sqlite`` beside them, so the API never
 races the daemon for the next link of the daemon's chain.
 
@@ -14,10 +15,8 @@ and paused strategies under ``strategies.paused`` (a sorted list of names).
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
@@ -50,7 +49,7 @@ from qgtm_api import (
     TearSheetView,
 )
 from qgtm_app.paths import RunPaths
-from qgtm_audit import SqliteHashChainLog
+from qgtm_audit import MerkleAuditLog, SqliteHashChainLog, is_merkle_log
 from qgtm_core import (
     ZERO,
     AuditEntry,
@@ -235,6 +234,7 @@ class RunDirectoryReadModel:
         self._state = SqliteStateStore(run.state_db)
         self._switch = KillSwitch(self._state)
         self._api_audit = ThreadConfinedAuditLog(run.root / "api-audit.sqlite")
+        self._daemon_audit: MerkleAuditLog | None = None
         self.recent = signals or InMemoryState(self._clock)
 
     @property
@@ -245,15 +245,41 @@ class RunDirectoryReadModel:
     def close(self) -> None:
         """Flush and close the stores this model opened."""
         self._api_audit.close()
+        if self._daemon_audit is not None:
+            self._daemon_audit.close()
         self._state.close()
 
-    # ------------------------------------------------------------------ audit rows (read-only)
-    def _audit_rows(self, sql: str, params: Sequence[object]) -> list[tuple[object, ...]]:
-        path = self._run.audit_db
-        if not path.is_file():
+    # ------------------------------------------------------------------ the daemon's audit log (read-only)
+    def _daemon_log(self) -> MerkleAuditLog | None:
+        """The run's Merkle log, opened read-only once and refreshed before each query."""
+        if self._daemon_audit is None:
+            if not is_merkle_log(self._run.audit_dir):
+                return None
+            self._daemon_audit = MerkleAuditLog(self._run.audit_dir, read_only=True)
+        self._daemon_audit.refresh()
+        return self._daemon_audit
+
+    def _newest(self, step: str, limit: int, where: Callable[[AuditRecord], bool] | None = None) -> list[AuditRecord]:
+        """Newest first; the Merkle log reads backwards, the legacy chain is filtered in full."""
+        log = self._daemon_log()
+        if log is not None:
+            return log.newest(step, limit, where)
+        matching = [r for r in self._legacy_records(None) if r.entry.step == step and (where is None or where(r))]
+        return matching[::-1][:limit]
+
+    def _cycle_records(self, correlation_id: str) -> list[AuditRecord]:
+        log = self._daemon_log()
+        return list(log.records(correlation_id)) if log is not None else self._legacy_records(correlation_id)
+
+    def _legacy_records(self, correlation_id: str | None) -> list[AuditRecord]:
+        """Runs written with ``audit.log_format = "hash-chain"``."""
+        if not self._run.audit_db.is_file():
             return []
-        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
-            return db.execute(sql, tuple(params)).fetchall()
+        chain = SqliteHashChainLog(self._run.audit_db)
+        try:
+            return list(chain.records(correlation_id))
+        finally:
+            chain.close()
 
     # ------------------------------------------------------------------ readers
     def portfolio(self) -> PortfolioView:
@@ -271,35 +297,34 @@ class RunDirectoryReadModel:
 
     def risk(self) -> RiskView | None:
         """The last risk step's posture; the kill switch as it stands now."""
-        rows = self._audit_rows(
-            "SELECT at, correlation_id, summary FROM audit WHERE step = '07-risk' ORDER BY seq DESC LIMIT 1", ()
-        )
-        if not rows:
+        newest = self._newest("07-risk", 1)
+        if not newest:
             return None
-        at, cid, summary = rows[0]
-        data = cast("dict[str, JsonValue]", json.loads(str(summary)))
+        entry = newest[0].entry
+        data = entry.summary if isinstance(entry.summary, dict) else {}
         tripped = bool(data.get("kill_switch")) or self._switch.tripped
         return RiskView(
-            at=datetime.fromisoformat(str(at)),
-            correlation_id=str(cid),
+            at=entry.at,
+            correlation_id=str(entry.correlation_id),
             posture=str(data.get("posture", "unknown")),
             kill_switch=tripped,
         )
 
     def compliance_blocks(self, limit: int) -> Sequence[ComplianceBlockView]:
         """One entry per rule hit in the newest compliance steps that had any."""
-        rows = self._audit_rows(
-            "SELECT at, correlation_id, summary FROM audit WHERE step = '06-compliance'"
-            " AND summary NOT LIKE '%\"violations\": []%' AND summary NOT LIKE '%\"violations\":[]%'"
-            " ORDER BY seq DESC LIMIT ?",
-            (limit,),
-        )
+
+        def has_violations(record: AuditRecord) -> bool:
+            summary = record.entry.summary
+            return isinstance(summary, dict) and bool(summary.get("violations"))
+
         blocks: list[ComplianceBlockView] = []
-        for at, cid, summary in reversed(rows):
-            data = cast("dict[str, JsonValue]", json.loads(str(summary)))
-            when = datetime.fromisoformat(str(at))
-            rules = cast("list[JsonValue]", data.get("violations") or [])
-            blocks.extend(ComplianceBlockView(at=when, correlation_id=str(cid), rule=str(rule)) for rule in rules)
+        for record in reversed(self._newest("06-compliance", limit, has_violations)):
+            entry = record.entry
+            rules = entry.summary.get("violations") if isinstance(entry.summary, dict) else None
+            blocks.extend(
+                ComplianceBlockView(at=entry.at, correlation_id=str(entry.correlation_id), rule=str(rule))
+                for rule in (rules if isinstance(rules, list) else [])
+            )
         return blocks[-limit:]
 
     def signals(self, limit: int) -> Sequence[SignalView]:
@@ -320,23 +345,8 @@ class RunDirectoryReadModel:
 
     def trace(self, correlation_id: str) -> Sequence[AuditRecordView]:
         """The daemon's records of a cycle, or the API's records of a write."""
-        rows = self._audit_rows("SELECT * FROM audit WHERE correlation_id = ? ORDER BY seq", (correlation_id,))
-        views = [
-            AuditRecordView(
-                seq=int(cast("int", r[0])),
-                at=datetime.fromisoformat(str(r[1])),
-                correlation_id=str(r[2]),
-                step=str(r[3]),
-                actor=str(r[4]),
-                input_digest=str(r[5]),
-                output_digest=str(r[6]),
-                summary=cast("JsonValue", json.loads(str(r[7]))),
-                prev_hash=str(r[8]),
-                record_hash=str(r[9]),
-            )
-            for r in rows
-        ]
-        for record in self._api_audit.records(correlation_id):
+        views: list[AuditRecordView] = []
+        for record in [*self._cycle_records(correlation_id), *self._api_audit.records(correlation_id)]:
             e = record.entry
             views.append(
                 AuditRecordView(

@@ -51,11 +51,11 @@ from qgtm_execution import (
     Urgency,
     broker_account,
 )
-from qgtm_features import BasicFeatureEngine
+from qgtm_features import FeatureParams, LibraryFeatureEngine
 from qgtm_ml import PassThroughRegimeFilter
 from qgtm_portfolio import build_aggregator
 from qgtm_risk import PortfolioRiskGate, build_risk_gate
-from qgtm_strategies import StrategyBook, build_strategies
+from qgtm_strategies import SessionMask, SessionWindow, StrategyBook, build_strategies
 
 __all__ = ["PaperRig", "build_paper_rig"]
 
@@ -165,6 +165,18 @@ class _FillsToCompliance:
         return report
 
 
+def _feature_engine(settings: QgtmSettings) -> LibraryFeatureEngine:
+    f = settings.features
+    return LibraryFeatureEngine(
+        FeatureParams(
+            fast=f.fast_window,
+            slow=f.slow_window,
+            eigen_windows=f.eigen_windows,
+            eigen_instruments=f.eigen_instruments,
+        )
+    )
+
+
 def _audit_log(settings: QgtmSettings, paths: RunPaths) -> MerkleAuditLog | SqliteHashChainLog:
     """The Merkle log by default; the plain hash chain when ``audit.log_format = "hash-chain"``."""
     if settings.audit.log_format == "merkle":
@@ -240,8 +252,14 @@ def build_paper_rig(
     compliance.replay(state.fills())
     steps = PipelineSteps(
         data=source,
-        features=BasicFeatureEngine(settings.features.fast_window, settings.features.slow_window),
-        strategies=StrategyBook(build_strategies(settings.strategies.enabled)),
+        features=_feature_engine(settings),
+        strategies=StrategyBook(
+            build_strategies(settings.strategies.enabled),
+            SessionMask(
+                enabled=frozenset(SessionWindow(w) for w in settings.strategies.session_windows),
+                outside_windows=settings.strategies.trade_outside_sessions,
+            ),
+        ),
         aggregation=build_aggregator(settings.portfolio, universe),
         regime=PassThroughRegimeFilter(),
         compliance=compliance,

@@ -67,6 +67,10 @@ class RayTaskExecutor:
     name = "ray"
 
     def __init__(self, address: str, num_cpus: int | None = None) -> None:
+        # Under ``uv run`` Ray would rebuild the environment for its workers, which needs the
+        # internet and hangs without it; the workers share this interpreter's environment instead.
+        # Ray reads this when it is imported, so it is set before the import.
+        os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
         try:
             self._ray = importlib.import_module("ray")
         except ModuleNotFoundError:
@@ -79,9 +83,6 @@ class RayTaskExecutor:
         """Apply ``fn`` to each item as Ray tasks."""
         ray = self._ray
         if not ray.is_initialized():
-            # Under ``uv run`` Ray would rebuild the environment for its workers, which needs the
-            # internet; the workers share this interpreter's environment instead.
-            os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
             local = self._address == "local"
             ray.init(
                 address=self._address,
