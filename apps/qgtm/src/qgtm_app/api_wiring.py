@@ -48,6 +48,7 @@ from qgtm_api import (
     StreamPublisher,
     TearSheetView,
 )
+from qgtm_app.desk_controls import FLATTEN_KEY, PAUSED_KEY
 from qgtm_app.paths import RunPaths
 from qgtm_audit import MerkleAuditLog, SqliteHashChainLog, is_merkle_log
 from qgtm_core import (
@@ -69,6 +70,7 @@ from qgtm_risk import KillSwitch
 from qgtm_signals import DeliveryLog, SignalPublisher, TierSchedule
 
 __all__ = [
+    "DaemonStreamPublisher",
     "RunDirectoryReadModel",
     "ThreadConfinedAuditLog",
     "build_api_services",
@@ -79,8 +81,6 @@ __all__ = [
     "signal_view",
 ]
 
-_PAUSED_KEY = "strategies.paused"
-_FLATTEN_KEY = "api.flatten_request"
 _RUN_STAMP = "run-%Y%m%dT%H%M%S%fZ"
 
 
@@ -332,7 +332,7 @@ class RunDirectoryReadModel:
         return self.recent.signals(limit)
 
     def _paused(self) -> set[str]:
-        stored = self._state.get(_PAUSED_KEY)
+        stored = self._state.get(PAUSED_KEY)
         return {str(s) for s in stored} if isinstance(stored, list) else set()
 
     def strategies(self) -> Sequence[StrategyView]:
@@ -411,7 +411,7 @@ class RunDirectoryReadModel:
     def flatten(self, reason: str, actor: str) -> FlattenView:
         """Leave a flatten request for the daemon's next cycle."""
         at = self._clock.now()
-        self._state.put(_FLATTEN_KEY, {"reason": reason, "by": f"apikey:{actor}", "at": at.isoformat()})
+        self._state.put(FLATTEN_KEY, {"reason": reason, "by": f"apikey:{actor}", "at": at.isoformat()})
         return FlattenView(requested=True, reason=reason, at=at)
 
     def set_paused(self, strategy: str, paused: bool, actor: str) -> StrategyView | None:
@@ -423,7 +423,7 @@ class RunDirectoryReadModel:
             names.add(strategy)
         else:
             names.discard(strategy)
-        self._state.put(_PAUSED_KEY, list[JsonValue](sorted(names)))
+        self._state.put(PAUSED_KEY, list[JsonValue](sorted(names)))
         return StrategyView(name=strategy, enabled=True, paused=paused)
 
 
@@ -522,6 +522,22 @@ def build_signal_publisher(settings: QgtmSettings, clock: Clock) -> SignalPublis
     )
     log = DeliveryLog(cfg.delivery_log or settings.run.var_dir / "signal-deliveries.sqlite")
     return SignalPublisher(log, clock, schedule)
+
+
+class DaemonStreamPublisher:
+    """The daemon's side of the stream: events go through Redis, stamped with the daemon's clock.
+
+    The daemon serves no WebSocket clients; API processes subscribed to the same channel number
+    nothing themselves and fan the relay's numbered events out to their clients.
+    """
+
+    def __init__(self, relay: RedisStreamRelay, clock: Clock) -> None:
+        self._relay = relay
+        self._clock = clock
+
+    def publish(self, kind: str, data: Mapping[str, JsonValue]) -> None:
+        """Number (in Redis) and publish one event."""
+        self._relay.publish(kind, self._clock.now().isoformat(), dict(data))
 
 
 def publish_cycle(stream: StreamPublisher, result: CycleResult, recent: InMemoryState | None = None) -> None:

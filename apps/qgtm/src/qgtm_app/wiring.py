@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from qgtm_app.desk_controls import FlattenOnRequest, PausableStrategies
 from qgtm_app.paths import RunPaths
 from qgtm_audit import MerkleAuditLog, SqliteHashChainLog, open_merkle_log
 from qgtm_backtest import PerShareCommission, SimulatedVenue
@@ -253,17 +254,20 @@ def build_paper_rig(
     steps = PipelineSteps(
         data=source,
         features=_feature_engine(settings),
-        strategies=StrategyBook(
-            build_strategies(settings.strategies.enabled),
-            SessionMask(
-                enabled=frozenset(SessionWindow(w) for w in settings.strategies.session_windows),
-                outside_windows=settings.strategies.trade_outside_sessions,
+        strategies=PausableStrategies(
+            StrategyBook(
+                build_strategies(settings.strategies.enabled),
+                SessionMask(
+                    enabled=frozenset(SessionWindow(w) for w in settings.strategies.session_windows),
+                    outside_windows=settings.strategies.trade_outside_sessions,
+                ),
             ),
+            state,
         ),
         aggregation=build_aggregator(settings.portfolio, universe),
         regime=PassThroughRegimeFilter(),
         compliance=compliance,
-        risk=risk,
+        risk=FlattenOnRequest(risk, state, risk.kill_switch),
         orders=TargetOrderPlanner(universe, ex.min_trade_weight, Router(_routing(settings))),
         executor=_FillsToCompliance(executor, compliance),
         audit=audit,

@@ -15,12 +15,14 @@ from pathlib import Path
 from types import FrameType
 from typing import Annotated
 
+import redis
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from qgtm_api import MetricsRecorder, serve_metrics
+from qgtm_api import MetricsRecorder, RedisStreamRelay, serve_metrics
+from qgtm_app.api_wiring import DaemonStreamPublisher, publish_cycle
 from qgtm_app.paths import RunPaths, latest_run, new_run
 from qgtm_app.summary import RunSummary
 from qgtm_app.wiring import PaperRig, build_paper_rig
@@ -130,6 +132,13 @@ def run(
         on_alarm=lambda alarm: alerts.send("reconciliation mismatch", alarm),
     )
     _reconcile_at_start(rig, console)
+    stream = (
+        DaemonStreamPublisher(
+            RedisStreamRelay(redis.Redis.from_url(settings.bus.redis_url), settings.bus.stream_channel), rig.clock
+        )
+        if settings.bus.redis_url
+        else None
+    )
     summary = RunSummary(initial_equity=settings.run.initial_cash)
     total = len(rig.schedule) if max_cycles is None else min(max_cycles, len(rig.schedule))
     decisions = DecisionLog(paths.root / "decisions.jsonl") if chosen is RunMode.SHADOW else None
@@ -156,6 +165,8 @@ def run(
         def after(result: CycleResult) -> None:
             summary.observe(result)
             metrics.observe_cycle(result)
+            if stream is not None:
+                publish_cycle(stream, result)
             if decisions is not None:
                 decisions.record(result, _clock_offset_seconds(rig))
             executor = rig.executor
