@@ -84,6 +84,7 @@ class PaperRig:
     broker: Broker
     executor: BrokerExecutor | ShadowExecutor
     closers: list[Callable[[], None]] = field(default_factory=list)
+    steps: PipelineSteps | None = None
 
     def feed_venue(self, at: datetime) -> None:
         """The world moves: bars that became available at ``at`` opened earlier that day."""
@@ -281,5 +282,18 @@ def build_paper_rig(
                 opens.setdefault(available_at, []).append((instrument, open_price, as_of - _OPEN_BEFORE_CLOSE))
     pipeline = Pipeline(steps, clock, actor=f"qgtm-{run.mode.value}", observer=observer)
     return PaperRig(
-        pipeline, clock, venue, source, audit, state, risk, compliance, schedule, opens, broker, executor, closers
+        pipeline,
+        clock,
+        venue,
+        source,
+        audit,
+        state,
+        risk,
+        compliance,
+        schedule,
+        opens,
+        broker,
+        executor,
+        closers,
+        steps,
     )
