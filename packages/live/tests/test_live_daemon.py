@@ -164,9 +164,3 @@ def test_decision_log_round_trips_and_names_bad_lines(tmp_path):
         fh.write("\n{not json\n")
     with pytest.raises(ValueError, match=r"decisions\.jsonl:3"):
         list(log)
-
-
-def test_the_old_import_path_still_names_the_same_daemon():
-    from qgtm_live import _replay  # noqa: PLC0415 -- the point is the old module path
-
-    assert _replay.ReplayDaemon is ReplayDaemon

@@ -83,8 +83,8 @@ class PaperRig:
     opens: dict[datetime, list[tuple[InstrumentId, float, datetime]]]
     broker: Broker
     executor: BrokerExecutor | ShadowExecutor
+    steps: PipelineSteps
     closers: list[Callable[[], None]] = field(default_factory=list)
-    steps: PipelineSteps | None = None
 
     def feed_venue(self, at: datetime) -> None:
         """The world moves: bars that became available at ``at`` opened earlier that day."""
@@ -282,18 +282,18 @@ def build_paper_rig(
                 opens.setdefault(available_at, []).append((instrument, open_price, as_of - _OPEN_BEFORE_CLOSE))
     pipeline = Pipeline(steps, clock, actor=f"qgtm-{run.mode.value}", observer=observer)
     return PaperRig(
-        pipeline,
-        clock,
-        venue,
-        source,
-        audit,
-        state,
-        risk,
-        compliance,
-        schedule,
-        opens,
-        broker,
-        executor,
-        closers,
-        steps,
+        pipeline=pipeline,
+        clock=clock,
+        venue=venue,
+        source=source,
+        audit=audit,
+        state=state,
+        risk=risk,
+        compliance=compliance,
+        schedule=schedule,
+        opens=opens,
+        broker=broker,
+        executor=executor,
+        steps=steps,
+        closers=closers,
     )
